@@ -1,0 +1,168 @@
+"""The ``abm`` command: theory, bilateral, run, validate, plot, deviate.
+
+Every user mistake ends as one line on stderr and exit code 2 (no traceback);
+Ctrl-C prints one line and exits 130.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+from typer._click import exceptions as cli_errors  # typer >= 0.2x vendors click here
+
+from abm.errors import InputError
+
+app = typer.Typer(
+    help=(
+        "Simulate the truthful, no-deficit, ex ante individually rational mechanisms of "
+        "Jagadeesan & Tordjman (2025).\n\nExample: abm theory --n 3 --dist uniform"
+    ),
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+THEORY_FIELDS = (
+    "p_star",
+    "x_star",
+    "kappa",
+    "kappa_interval",
+    "gains_from_trade",
+    "vcg_deficit",
+    "broker_revenue",
+    "seller_utility",
+    "buyer_utility",
+    "partner_utility",
+    "ex_ante_ir",
+)
+BILATERAL_FIELDS = (
+    "p_star",
+    "gains_from_trade",
+    "kappa",
+    "buyer_utility",
+    "seller_utility",
+    "broker_revenue",
+    "replica_gains",
+    "feasible",
+    "shortfall",
+)
+
+
+def _echo_json(payload: object) -> None:
+    typer.echo(json.dumps(payload, indent=2, sort_keys=True))
+
+
+def _parse_shares(text: str | None, n: int) -> tuple[float, ...] | None:
+    from abm.mechanism.theory import validate_shares
+
+    if text is None:
+        return None
+    try:
+        values = [float(part) for part in text.split(",")]
+    except ValueError:
+        raise InputError(f"{text!r} is not a comma-separated list of numbers", key="--shares") from None
+    try:
+        return validate_shares(values, n)
+    except InputError as error:
+        raise error.located(key="--shares") from None
+
+
+@app.command()
+def theory(
+    n: Annotated[int, typer.Option("--n", help="Number of partners N (>= 2).")],
+    dist: Annotated[str, typer.Option("--dist", help="Value distribution SPEC, e.g. uniform, beta(2,5).")] = "uniform",
+    shares: Annotated[
+        str | None, typer.Option("--shares", help="Ownership shares r1,...,rN summing to 1 (default: equal).")
+    ] = None,
+    kappa: Annotated[
+        str, typer.Option("--kappa", help="Lump sum: equal, seller_zero, buyers_zero, or a number.")
+    ] = "equal",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")] = False,
+) -> None:
+    """Exact ex ante expectations of Theorem 2 (Proposition 1 after the lottery by shares).
+
+    Example: abm theory --n 3 --dist "beta(2,5)" --shares 0.7,0.2,0.1 --json
+    """
+    from abm.distributions import parse_distribution
+    from abm.mechanism.theory import dissolution_theory, parse_kappa
+    from abm.report import theory_table
+
+    if n < 2 or n > 10_000:
+        raise InputError(f"N = {n} is out of range", key="--n", valid="an integer from 2 to 10000")
+    distribution = _located(parse_distribution, dist, "--dist")
+    kappa_value = _located(parse_kappa, kappa, "--kappa")
+    result = dissolution_theory(n, distribution, _parse_shares(shares, n), kappa_value)
+    if as_json:
+        full = result.as_dict()
+        _echo_json({name: full[name] for name in THEORY_FIELDS})
+    else:
+        theory_table(result, distribution.spec)
+
+
+@app.command()
+def bilateral(
+    buyer: Annotated[str, typer.Option("--buyer", help="Buyer value distribution SPEC.")] = "uniform",
+    seller: Annotated[str, typer.Option("--seller", help="Seller value distribution SPEC.")] = "uniform",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")] = False,
+) -> None:
+    """Theorem 1: the Groves mechanism of Theorem 1(b) and the exact feasibility test R <= 2 GT.
+
+    Example: abm bilateral --buyer "piecewise([0,0.1,0.9,1],[8.91,0.01,1.01])"
+    --seller "piecewise([0,0.1,0.9,1],[1.01,0.01,8.91])"
+    """
+    from abm.distributions import parse_distribution
+    from abm.mechanism.bilateral import theory as bilateral_theory
+    from abm.report import bilateral_table
+
+    buyer_dist = _located(parse_distribution, buyer, "--buyer")
+    seller_dist = _located(parse_distribution, seller, "--seller")
+    result = bilateral_theory(buyer_dist, seller_dist).as_dict()
+    payload = {name: result[name] for name in BILATERAL_FIELDS}
+    if as_json:
+        _echo_json(payload)
+    else:
+        bilateral_table(payload, buyer_dist.spec, seller_dist.spec)
+
+
+def _located(parser, text, key):  # type: ignore[no-untyped-def]
+    try:
+        return parser(text)
+    except InputError as error:
+        raise error.located(key=key) from None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the app, turning every user error into one line and exit code 2."""
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=argv, prog_name="abm", standalone_mode=False)
+    except InputError as error:
+        typer.echo(f"abm: error: {error}", err=True)
+        return 2
+    except cli_errors.NoArgsIsHelpError as error:
+        typer.echo(error.ctx.get_help() if error.ctx else "")
+        return 0
+    except cli_errors.UsageError as error:
+        command_name = error.ctx.command_path if error.ctx else "abm"
+        message = " ".join(error.format_message().split())
+        typer.echo(f"{command_name}: error: {message} (see '{command_name} --help')", err=True)
+        return 2
+    except cli_errors.ClickException as error:
+        typer.echo(f"abm: error: {' '.join(error.format_message().split())}", err=True)
+        return 2
+    except (KeyboardInterrupt, typer.Abort):
+        typer.echo("abm: interrupted", err=True)
+        return 130
+    return int(result) if isinstance(result, int) else 0
+
+
+def entry_point() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry_point()

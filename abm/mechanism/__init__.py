@@ -1,0 +1,1 @@
+"""Pure, batch-first mechanism math: no Mesa, no I/O, no globals."""
