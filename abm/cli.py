@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -126,6 +127,70 @@ def bilateral(
         _echo_json(payload)
     else:
         bilateral_table(payload, buyer_dist.spec, seller_dist.spec)
+
+
+@app.command()
+def run(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML), e.g. scenarios/baseline.toml.")],
+    rounds: Annotated[int | None, typer.Option("--rounds", help="Override the number of rounds.")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Override the seed.")] = None,
+    out: Annotated[Path, typer.Option("--out", help="Folder under which <name>/ is written.")] = Path("outputs"),
+    no_plots: Annotated[bool, typer.Option("--no-plots", help="Skip the PNG figures.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar and no table.")] = False,
+) -> None:
+    """Simulate a scenario round by round and write outputs/<name>/ atomically.
+
+    Writes scenario.toml, summary.json, rounds.parquet, agents.parquet and plots/*.png,
+    then prints theory against simulation for every partner and the broker.
+
+    Example: abm run scenarios/baseline.toml --rounds 2000
+    """
+    from abm.io import output_dir
+    from abm.progress import progress_bar
+    from abm.report import run_table
+    from abm.runner import simulate, write_run
+    from abm.scenario import load_scenario
+
+    loaded = load_scenario(scenario).with_overrides(rounds=rounds, seed=seed)
+    output_dir(out, loaded.name)  # refuse a bad destination before simulating
+    with progress_bar(loaded.rounds, f"{loaded.name} ({loaded.engine})", enabled=not quiet) as advance:
+        result = simulate(loaded, progress=advance)
+    target = write_run(result, out, with_plots=not no_plots)
+    if not quiet:
+        run_table(result.summary)
+        typer.echo(f"wrote {target}")
+
+
+@app.command()
+def validate(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML) to check.")],
+) -> None:
+    """Check a scenario file without running it (exit 0 if valid, 2 with one line if not).
+
+    Example: abm validate scenarios/baseline.toml
+    """
+    from abm.rounds import Setup
+    from abm.scenario import load_scenario
+
+    loaded = load_scenario(scenario)
+    setup = Setup.from_scenario(loaded)
+    refusing = [name for name, ok in zip(setup.names, setup.partner_commits, strict=True) if not ok]
+    note = f"; would refuse to commit: {', '.join(refusing)}" if refusing else ""
+    typer.echo(f"{scenario}: ok ({loaded.size} partners, {loaded.rounds} rounds, {loaded.engine}{note})")
+
+
+@app.command()
+def plot(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder written by abm run, e.g. outputs/baseline.")],
+) -> None:
+    """Redraw a run's plots from its tables (summary.json, rounds.parquet, agents.parquet).
+
+    Example: abm plot outputs/baseline
+    """
+    from abm.runner import redraw_plots
+
+    for path in redraw_plots(run_dir):
+        typer.echo(f"wrote {path}")
 
 
 def _located(parser, text, key):  # type: ignore[no-untyped-def]

@@ -11,7 +11,10 @@ from abm.mechanism.theory import Theory
 
 
 def _console() -> Console:
-    return Console(highlight=False, soft_wrap=False)
+    console = Console(highlight=False, soft_wrap=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, soft_wrap=False, width=130)
+    return console
 
 
 def fmt(value: object) -> str:
@@ -72,3 +75,45 @@ def bilateral_table(payload: dict[str, object], buyer_spec: str, seller_spec: st
         ("quantity", "value"),
         [(name.replace("_", " "), value) for name, value in payload.items()],
     )
+
+
+def run_table(summary: dict) -> None:
+    """Theory against simulation, per partner and for the broker, after ``abm run``."""
+    theory, simulated = summary["theory"], summary["simulated"]
+    committed = summary["commitment"]["committed"]
+    rows = []
+    for name, exact in theory["partner_utility"].items():
+        est = simulated["partner_utility"][name]
+        strategy = summary["scenario"]["strategies"][name]
+        rows.append(
+            (name, strategy, exact if committed else 0.0, est["mean"], f"[{fmt(est['ci_low'])}, {fmt(est['ci_high'])}]")
+        )
+    est = simulated["broker_revenue"]
+    rows.append(
+        (
+            "broker",
+            "-",
+            theory["broker_revenue"] if committed else 0.0,
+            est["mean"],
+            f"[{fmt(est['ci_low'])}, {fmt(est['ci_high'])}]",
+        )
+    )
+    print_table(
+        f"{summary['scenario']['name']}: {simulated['rounds']} rounds, exact vs simulated (per round)",
+        ("agent", "strategy", "exact (all truthful)", "simulated mean", "95% CI"),
+        rows,
+    )
+    lines = [
+        f"committed: {'yes' if committed else 'no (status quo every round)'}; "
+        f"deficit rounds: {simulated['deficit_rounds']}; lowest round revenue: {fmt(simulated['min_round_revenue'])}"
+    ]
+    for name, deviation in summary["deviations"].items():
+        lines.append(
+            f"{name} ({deviation['strategy']}): mean gain vs truthful {fmt(deviation['mean_gain'])} "
+            f"[{fmt(deviation['ci_low'])}, {fmt(deviation['ci_high'])}], "
+            f"rounds where lying paid: {deviation['rounds_with_positive_gain']}"
+        )
+    for name, info in summary["commitment"]["partners"].items():
+        if not info["commits"]:
+            lines.append(f"{name} refuses to commit: believed expected utility {fmt(info['believed_utility'])} < 0")
+    _console().print("\n".join(lines))
