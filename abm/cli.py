@@ -7,6 +7,8 @@ Ctrl-C prints one line and exits 130.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -200,9 +202,33 @@ def _located(parser, text, key):  # type: ignore[no-untyped-def]
         raise error.located(key=key) from None
 
 
+INTERRUPTED = 130
+
+
+class Terminated(BaseException):
+    """Raised by the SIGTERM handler so that cleanup runs as for Ctrl-C."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: run the app, turning every user error into one line and exit code 2."""
+    """Entry point: run the app, turning every user error into one line and exit code 2.
+
+    Ctrl-C exits 130 and SIGTERM 143, each with one line, after removing any partial
+    output. Set ABM_DEBUG=1 to see tracebacks of internal errors.
+    """
     command = typer.main.get_command(app)
+    previous = signal.getsignal(signal.SIGTERM)
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        return _dispatch(command, argv)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _dispatch(command, argv: list[str] | None) -> int:  # type: ignore[no-untyped-def]
     try:
         result = command.main(args=argv, prog_name="abm", standalone_mode=False)
     except InputError as error:
@@ -220,8 +246,18 @@ def main(argv: list[str] | None = None) -> int:
         typer.echo(f"abm: error: {' '.join(error.format_message().split())}", err=True)
         return 2
     except (KeyboardInterrupt, typer.Abort):
-        typer.echo("abm: interrupted", err=True)
-        return 130
+        result = INTERRUPTED
+    except Terminated:
+        typer.echo("abm: terminated; no partial output was left", err=True)
+        return 143
+    except Exception as error:
+        if os.environ.get("ABM_DEBUG"):
+            raise
+        typer.echo(f"abm: internal error: {type(error).__name__}: {error} (set ABM_DEBUG=1 for details)", err=True)
+        return 1
+    if result == INTERRUPTED:  # typer turns Ctrl-C into a silent exit code 130
+        typer.echo("abm: interrupted; no partial output was left", err=True)
+        return INTERRUPTED
     return int(result) if isinstance(result, int) else 0
 
 

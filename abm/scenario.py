@@ -26,6 +26,7 @@ from abm.streams import MAX_SEED
 MAX_PARTNERS = 1000
 MAX_ROUNDS = 10_000_000
 MAX_FILE_BYTES = 1_000_000
+MAX_AGENT_ROWS = 20_000_000  # rounds x partners: the rows of agents.parquet, kept in memory
 SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 SLUG_USAGE = "1-64 letters, digits, '-' or '_', starting with a letter or digit"
 
@@ -136,6 +137,12 @@ class Scenario(BaseModel):
                 validate_shares([p.share for p in self.partners], count)
             except InputError as error:
                 raise ValueError(f"{error.problem}|{error.valid}|partners.share") from None
+        rows = self.rounds * (len(self.partners) or self.n or 0)
+        if rows > MAX_AGENT_ROWS:
+            raise ValueError(
+                f"rounds x partners = {rows:,} is over the limit of {MAX_AGENT_ROWS:,} logged rows"
+                f"|fewer rounds or partners (rounds x partners <= {MAX_AGENT_ROWS:,})|rounds"
+            )
         return self
 
     @property
@@ -240,6 +247,8 @@ def _explain(error: ValidationError, source: str) -> InputError:
         return InputError(problem, key=_location(loc[:-1]) or None, source=source, valid=", ".join(known))
     if kind == "missing":
         return InputError("required key is missing", key=key, source=source)
+    if kind in ("tuple_type", "list_type"):
+        return InputError("should be an array of tables", key=key, source=source, valid="[[partners]] tables")
     if message.startswith("Value error, "):
         problem, valid, model_key = ([*message.removeprefix("Value error, ").split("|"), "", ""])[:3]
         return InputError(problem, key=key or model_key or None, source=source, valid=valid or None)
