@@ -62,7 +62,12 @@ class PairedGain:
 
 def paired_gain(utility: ArrayLike, utility_if_truthful: ArrayLike) -> PairedGain:
     """Per-round gain u(deviation) - u(truth); a gain above 1e-12 would refute truthfulness."""
-    gains = np.asarray(utility, dtype=float) - np.asarray(utility_if_truthful, dtype=float)
+    return gain_summary(np.asarray(utility, dtype=float) - np.asarray(utility_if_truthful, dtype=float))
+
+
+def gain_summary(gains: ArrayLike) -> PairedGain:
+    """Summary of per-round paired gains: mean with CI, largest gain, rounds above 1e-12."""
+    gains = np.asarray(gains, dtype=float)
     return PairedGain(
         gain=estimate(gains),
         max_gain=float(gains.max()) if gains.size else float("nan"),

@@ -195,6 +195,65 @@ def plot(
         typer.echo(f"wrote {path}")
 
 
+@app.command()
+def deviate(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML) whose draws and partners are used.")],
+    strategies: Annotated[
+        str | None,
+        typer.Option("--strategies", help="Comma-separated strategy SPECs to test (default: a battery of 28)."),
+    ] = None,
+    partners: Annotated[
+        str | None, typer.Option("--partners", help="Comma-separated partner names to test (default: all).")
+    ] = None,
+    rounds: Annotated[
+        int | None, typer.Option("--rounds", help="Rounds of paired draws (default: the scenario's, at most 20000).")
+    ] = None,
+    profiles: Annotated[int, typer.Option("--profiles", help="Profiles for the best-response search.")] = 200,
+    grid: Annotated[bool, typer.Option("--grid", help="Also write the (strategy parameter x N) heat map.")] = False,
+    out: Annotated[Path, typer.Option("--out", help="Folder under which <name>-deviate/ is written.")] = Path(
+        "outputs"
+    ),
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON verdict instead of tables.")] = False,
+    no_plots: Annotated[bool, typer.Option("--no-plots", help="Skip the PNG figures.")] = False,
+) -> None:
+    """Truthfulness lab: every misreport against the truthful report on the same draws.
+
+    For each partner and candidate deviation: mean paired gain with 95% CI, the largest
+    single-round gain, the rounds where lying paid (0 for this mechanism) and, for
+    deterministic deviations against truthful others, the exact expected gain by quadrature.
+    Also a best-response search, ex ante commitment under beliefs, and a kappa sweep.
+
+    Example: abm deviate scenarios/liars-among-liars.toml --strategies "shade(0.8),random" --grid
+    """
+    from abm.deviation import parse_battery
+    from abm.io import output_dir
+    from abm.lab import DEFAULT_LAB_ROUNDS, run_lab, write_lab
+    from abm.progress import progress_bar
+    from abm.report import lab_tables
+    from abm.scenario import MAX_ROUNDS, load_scenario
+
+    loaded = load_scenario(scenario)
+    battery = _located(parse_battery, strategies, "--strategies")
+    count = rounds if rounds is not None else min(loaded.rounds, DEFAULT_LAB_ROUNDS)
+    if not 1 <= count <= MAX_ROUNDS or count * loaded.size * len(battery) > 2_000_000_000:
+        raise InputError(f"{count} rounds is out of range", key="--rounds", valid=f"1 to {MAX_ROUNDS}, within memory")
+    if not 0 <= profiles <= 100_000:
+        raise InputError(f"{profiles} profiles is out of range", key="--profiles", valid="0 to 100000")
+    output_dir(out, f"{loaded.name}-deviate")
+    chosen = partners.split(",") if partners else loaded.names
+    total = len(chosen) * (len(battery) + 1)
+    with progress_bar(total, f"{loaded.name}: deviations", enabled=not as_json) as advance:
+        result = run_lab(loaded, battery, partners, count, profiles, grid, advance)
+    target = write_lab(result, out, with_plots=not no_plots)
+    if as_json:
+        from abm.io import tidy
+
+        _echo_json(tidy(result.payload))
+    else:
+        lab_tables(result.payload)
+        typer.echo(f"wrote {target}")
+
+
 def _located(parser, text, key):  # type: ignore[no-untyped-def]
     try:
         return parser(text)

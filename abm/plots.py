@@ -124,19 +124,127 @@ def plot_deviation(agents: pd.DataFrame, liars: Mapping[str, str], title: str, p
     _save(fig, path)
 
 
-def plot_bars(
-    labels: list[str], means: np.ndarray, lows: np.ndarray, highs: np.ndarray, title: str, ylabel: str, path: Path
+MAX_BATTERY_PANELS = 8
+
+
+def plot_battery(battery: pd.DataFrame, title: str, path: Path) -> None:
+    """Mean paired gain with 95% CI per strategy, one panel per partner (the deviation battery)."""
+    partners = list(dict.fromkeys(battery["partner"]))[:MAX_BATTERY_PANELS]
+    strategies = list(dict.fromkeys(battery["strategy"]))
+    ncols = min(4, len(partners))
+    nrows = -(-len(partners) // ncols)
+    height = nrows * (0.24 * len(strategies) + 1.6)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols + 2.5, height), dpi=100, squeeze=False, sharey=True)
+    y = np.arange(len(strategies))
+    for ax, partner in zip(axes.flat, partners, strict=False):
+        rows = battery[battery["partner"] == partner].set_index("strategy").reindex(strategies)
+        means = rows["mean_gain"].to_numpy()
+        errors = np.vstack([means - rows["ci_low"].to_numpy(), rows["ci_high"].to_numpy() - means])
+        colors = np.where(rows["rounds_with_positive_gain"].to_numpy() > 0, "tab:red", "tab:blue")
+        ax.barh(y, means, xerr=errors, color=colors, alpha=0.85, capsize=2)
+        ax.axvline(0.0, color="black", linewidth=0.8)
+        ax.set_title(partner, fontsize=10)
+        ax.grid(True, axis="x", alpha=0.3)
+        ax.set_xlabel("mean gain vs truthful", fontsize=8)
+    axes[0, 0].set_yticks(y, strategies, fontsize=8)
+    axes[0, 0].invert_yaxis()
+    for ax in list(axes.flat)[len(partners) :]:
+        ax.set_visible(False)
+    fig.suptitle(
+        f"{title}\n(bars: mean gain per round with 95% CI; red would mean some round paid to lie)", fontsize=11
+    )
+    _save(fig, path)
+
+
+def plot_heatmap(panels: Mapping[str, pd.DataFrame], title: str, path: Path) -> None:
+    """Mean paired gain over (strategy parameter x N), one panel per value distribution.
+
+    Each frame is indexed by N with one column per report factor (< 1 shade, > 1 exaggerate).
+    """
+    fig, axes = plt.subplots(1, len(panels), figsize=(6.5 * len(panels), 4.8), dpi=110, squeeze=False)
+    low = min(float(frame.to_numpy().min()) for frame in panels.values())
+    for ax, (label, frame) in zip(axes[0], panels.items(), strict=True):
+        image = ax.imshow(frame.to_numpy(), cmap="Blues_r", vmin=low, vmax=0.0, aspect="auto", origin="lower")
+        ax.set_xticks(range(frame.shape[1]), [f"{c:g}" for c in frame.columns], fontsize=8)
+        ax.set_yticks(range(frame.shape[0]), [str(n) for n in frame.index])
+        ax.set_xlabel("report factor (report = factor x value; < 1 shade, > 1 exaggerate)")
+        ax.set_ylabel("number of partners N")
+        ax.set_title(f"values ~ {label}", fontsize=11)
+        for (row, col), value in np.ndenumerate(frame.to_numpy()):
+            ax.text(col, row, f"{value:.3f}", ha="center", va="center", fontsize=6.5, color="black")
+        fig.colorbar(image, ax=ax, label="mean gain vs truthful (<= 0 means lying never pays)")
+    fig.suptitle(title, fontsize=12)
+    _save(fig, path)
+
+
+def plot_kappa_sweep(
+    sweep: pd.DataFrame,
+    intervals: Mapping[str, float],
+    against_n: pd.DataFrame,
+    against_share: pd.DataFrame,
+    title: str,
+    path: Path,
 ) -> None:
-    """Horizontal bars of means with 95% CI whiskers (the deviation battery)."""
-    height = max(3.0, 0.28 * len(labels) + 1.5)
-    fig, ax = plt.subplots(figsize=(9, height), dpi=110)
-    y = np.arange(len(labels))
-    errors = np.vstack([means - lows, highs - means])
-    ax.barh(y, means, xerr=errors, color=np.where(means > 0, "tab:red", "tab:blue"), alpha=0.8, capsize=2)
-    ax.set_yticks(y, labels, fontsize=8)
-    ax.invert_yaxis()
-    ax.axvline(0.0, color="black", linewidth=0.8)
-    ax.set_title(title, fontsize=12)
-    ax.set_xlabel(ylabel)
-    ax.grid(True, axis="x", alpha=0.3)
+    """Each partner's E[U](kappa) with the IR intervals; the role interval against N and shares."""
+    fig, (left, middle, right) = plt.subplots(1, 3, figsize=(16, 5), dpi=100)
+    for k, (name, frame) in enumerate(sweep.groupby("partner", sort=False)):
+        label = f"{name} (r = {frame['share'].iloc[0]:.3g})" if k < MAX_LEGEND else None
+        left.plot(frame["kappa"], frame["utility"], label=label)
+    left.axvspan(
+        intervals["role_kappa_lo"], intervals["role_kappa_hi"], color="tab:green", alpha=0.15, label="both roles IR"
+    )
+    for key in ("partner_kappa_lo", "partner_kappa_hi"):
+        if np.isfinite(intervals[key]):
+            left.axvline(intervals[key], color="tab:red", linestyle=":", linewidth=1)
+    left.axvline(intervals["kappa"], color="black", linestyle="--", linewidth=0.9, label="scenario kappa")
+    left.axhline(0.0, color="black", linewidth=0.6)
+    left.set_xlabel("kappa")
+    left.set_ylabel("ex ante expected utility E[U_i]")
+    left.set_title("Who commits: E[U_i] >= 0 (red dotted: all partners IR)", fontsize=10)
+    left.legend(fontsize=7)
+    middle.fill_between(against_n["n"], against_n["kappa_lo"], against_n["kappa_hi"], color="tab:green", alpha=0.3)
+    middle.plot(against_n["n"], against_n["kappa_lo"], color="tab:green")
+    middle.plot(against_n["n"], against_n["kappa_hi"], color="tab:green")
+    middle.set_xlabel("number of partners N")
+    middle.set_ylabel("kappa")
+    middle.set_title("kappa interval where both roles are IR, against N", fontsize=10)
+    finite = against_share.replace([np.inf, -np.inf], np.nan)
+    right.plot(finite["largest_share"], finite["kappa_lo"], color="tab:red", label="lowest kappa all commit")
+    right.plot(finite["largest_share"], finite["kappa_hi"], color="tab:blue", label="highest kappa all commit")
+    right.set_xlabel("share of the largest partner (others split the rest)")
+    right.set_ylabel("kappa")
+    right.set_title("kappa interval where every partner is IR, against shares", fontsize=10)
+    right.legend(fontsize=8)
+    for ax in (left, middle, right):
+        ax.grid(True, alpha=0.3)
+    fig.suptitle(f"Ex ante commitment and kappa: {title}", fontsize=12)
+    _save(fig, path)
+
+
+def plot_commitment(table: pd.DataFrame, title: str, path: Path) -> None:
+    """Predicted (under belief), true and realised ex ante utility per partner."""
+    fig, ax = plt.subplots(figsize=(max(7, 1.2 * len(table) + 3), 5), dpi=110)
+    x = np.arange(len(table))
+    width = 0.27
+    ax.bar(x - width, table["believed_utility"], width, label="predicted under its belief", color="tab:orange")
+    ax.bar(x, table["true_utility"], width, label="exact under the true values", color="tab:blue")
+    ax.bar(
+        x + width,
+        table["realised_utility"],
+        width,
+        yerr=1.96 * table["realised_se"],
+        capsize=3,
+        label="realised mean (95% CI)",
+        color="tab:green",
+    )
+    labels = [
+        f"{p}\n{'commits' if c else 'refuses'}{'' if c == k else ' (wrongly)'}"
+        for p, c, k in zip(table["partner"], table["commits"], table["would_commit_if_it_knew"], strict=True)
+    ]
+    ax.set_xticks(x, labels, fontsize=8)
+    ax.axhline(0.0, color="black", linewidth=0.8)
+    ax.set_ylabel("ex ante utility per round")
+    ax.set_title(f"Predicted vs realised ex ante utility: {title}", fontsize=12)
+    ax.legend(fontsize=8)
+    ax.grid(True, axis="y", alpha=0.3)
     _save(fig, path)

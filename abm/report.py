@@ -24,7 +24,7 @@ def fmt(value: object) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        return f"{value:.6g}"
+        return "-" if value != value else f"{value:.6g}"
     return str(value)
 
 
@@ -32,7 +32,7 @@ def print_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[obje
     """Print a titled table; the first column left-aligned, the rest right-aligned."""
     table = Table(title=title, title_justify="left")
     for index, column in enumerate(columns):
-        table.add_column(column, justify="left" if index == 0 else "right")
+        table.add_column(column, justify="left" if index == 0 else "right", overflow="fold")
     for row in rows:
         table.add_row(*(fmt(cell) for cell in row))
     _console().print(table)
@@ -117,3 +117,55 @@ def run_table(summary: dict) -> None:
         if not info["commits"]:
             lines.append(f"{name} refuses to commit: believed expected utility {fmt(info['believed_utility'])} < 0")
     _console().print("\n".join(lines))
+
+
+def lab_tables(payload: dict) -> None:
+    """The verdict of ``abm deviate``: the battery, best responses, commitment."""
+    print_table(
+        f"{payload['scenario']}: paired gain of each misreport over the truth ({payload['rounds']} rounds, same draws)",
+        ("partner", "strategy", "mean gain", "± 95%", "max round gain", "rounds gain > 1e-12", "exact (quadrature)"),
+        [
+            (
+                row["partner"],
+                row["strategy"],
+                row["mean_gain"],
+                (row["ci_high"] - row["ci_low"]) / 2,
+                row["max_gain"],
+                row["rounds_with_positive_gain"],
+                row["exact_gain"],
+            )
+            for row in payload["battery"]
+        ],
+    )
+    print_table(
+        "Best-response search (grid of 1001 reports + refinement)",
+        ("partner", "profiles", "largest regret of telling the truth"),
+        [(name, info["profiles"], info["max_regret"]) for name, info in payload["best_response"].items()],
+    )
+    print_table(
+        "Ex ante commitment (predicted under belief vs exact vs realised)",
+        ("partner", "belief", "predicted", "exact", "realised", "commits", "would commit if it knew"),
+        [
+            (
+                row["partner"],
+                row["belief"],
+                row["believed_utility"],
+                row["true_utility"],
+                row["realised_utility"],
+                row["commits"],
+                row["would_commit_if_it_knew"],
+            )
+            for row in payload["commitment"]
+        ],
+    )
+    kappa = payload["kappa"]
+    verdict = payload["verdict"]
+    others = payload["others_misreporting"]
+    _console().print(
+        f"kappa = {fmt(kappa['kappa'])}; both roles IR for kappa in [{fmt(kappa['role_kappa_lo'])}, "
+        f"{fmt(kappa['role_kappa_hi'])}]; every partner IR for kappa in [{fmt(kappa['partner_kappa_lo'])}, "
+        f"{fmt(kappa['partner_kappa_hi'])}]\n"
+        + (f"others misreporting meanwhile: {', '.join(others)}\n" if others else "")
+        + f"verdict: {verdict['text']} (rounds where a lie paid: {verdict['rounds_with_positive_gain']}, "
+        f"largest regret: {fmt(verdict['max_best_response_regret'])})"
+    )

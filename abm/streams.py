@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
-STREAM_IDS = {"values": 0, "lottery": 1, "strategy": 2}
+STREAM_IDS = {"values": 0, "lottery": 1, "strategy": 2, "deviation": 3, "profiles": 4}
 MAX_SEED = 2**63 - 1
 
 
-def stream(seed: int, name: str, index: int = 0) -> np.random.Generator:
-    """The Generator of stream ``name`` (partner ``index`` where per partner) of run ``seed``."""
-    sequence = np.random.SeedSequence(seed, spawn_key=(STREAM_IDS[name], index))
+def stream(seed: int, name: str, *index: int) -> np.random.Generator:
+    """The Generator of stream ``name`` (partner, and further indices where needed) of run ``seed``."""
+    sequence = np.random.SeedSequence(seed, spawn_key=(STREAM_IDS[name], *(index or (0,))))
     return np.random.Generator(np.random.PCG64(sequence))
