@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from abm import plots
-from abm.analysis import estimate, gain_summary
+from abm.analysis import GAIN_TOLERANCE, estimate, gain_summary
 from abm.commitment import commitment_table, interval_against_n, interval_against_share, kappa_sweep
 from abm.deviation import GrovesDissolution, best_response, exact_expected_gain, paired_gains
 from abm.distributions import Distribution, parse_distribution
@@ -35,7 +35,6 @@ HEATMAP_SIZES = (2, 3, 5, 10)
 HEATMAP_FACTORS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4, 1.5)
 HEATMAP_DISTRIBUTIONS = ("uniform", "beta(2,5)")
 HEATMAP_ROUNDS = 5_000
-REGRET_TOLERANCE = 1e-12
 
 
 @dataclass(frozen=True)
@@ -158,7 +157,7 @@ def lab_payload(
     """The JSON of ``abm deviate``: verdict, battery, best responses, commitment, kappa."""
     positive = int(battery["rounds_with_positive_gain"].sum())
     max_regret = float(best["regret"].max()) if len(best) else 0.0
-    truthful = positive == 0 and max_regret <= REGRET_TOLERANCE
+    truthful = positive == 0 and max_regret <= GAIN_TOLERANCE
     refusals = sweep[~sweep["commits"]].groupby("kappa")["partner"].apply(lambda s: sorted(s)).reset_index()
     liars = [name for name, s in zip(setup.names, setup.strategies, strict=True) if not s.is_truthful]
     return {

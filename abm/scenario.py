@@ -31,6 +31,12 @@ SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 SLUG_USAGE = "1-64 letters, digits, '-' or '_', starting with a letter or digit"
 
 
+def _check_slug(value: str, what: str) -> str:
+    if not SLUG.match(value):
+        raise ValueError(f"{value!r} is not a safe {what}|{SLUG_USAGE}")
+    return value
+
+
 def _check_spec(parser, usage: str, value: str) -> str:  # type: ignore[no-untyped-def]
     try:
         parser(value)
@@ -49,12 +55,7 @@ class PartnerSpec(BaseModel):
     strategy: str = "truthful"
     belief: str | None = None
 
-    @field_validator("name")
-    @classmethod
-    def _slug(cls, value: str) -> str:
-        if not SLUG.match(value):
-            raise ValueError(f"{value!r} is not a safe name|{SLUG_USAGE}")
-        return value
+    _slug = field_validator("name")(lambda cls, value: _check_slug(value, "name"))
 
     @field_validator("share", mode="before")
     @classmethod
@@ -91,12 +92,7 @@ class Scenario(BaseModel):
     n: int | None = Field(default=None, ge=2, le=MAX_PARTNERS)
     partners: tuple[PartnerSpec, ...] = Field(default=(), strict=False)
 
-    @field_validator("name")
-    @classmethod
-    def _slug(cls, value: str) -> str:
-        if not SLUG.match(value):
-            raise ValueError(f"{value!r} is not a safe folder name|{SLUG_USAGE}")
-        return value
+    _slug = field_validator("name")(lambda cls, value: _check_slug(value, "folder name"))
 
     @field_validator("description")
     @classmethod
