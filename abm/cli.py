@@ -230,13 +230,17 @@ def deviate(
     from abm.lab import DEFAULT_LAB_ROUNDS, run_lab, write_lab
     from abm.progress import progress_bar
     from abm.report import lab_tables
-    from abm.scenario import MAX_ROUNDS, load_scenario
+    from abm.scenario import MAX_AGENT_ROWS, MAX_ROUNDS, load_scenario
 
     loaded = load_scenario(scenario)
     battery = _located(parse_battery, strategies, "--strategies")
     count = rounds if rounds is not None else min(loaded.rounds, DEFAULT_LAB_ROUNDS)
-    if not 1 <= count <= MAX_ROUNDS or count * loaded.size * len(battery) > 2_000_000_000:
-        raise InputError(f"{count} rounds is out of range", key="--rounds", valid=f"1 to {MAX_ROUNDS}, within memory")
+    if not 1 <= count <= MAX_ROUNDS or count * loaded.size > MAX_AGENT_ROWS:
+        raise InputError(
+            f"{count} rounds is out of range",
+            key="--rounds",
+            valid=f"1 to {MAX_ROUNDS}, with rounds x partners <= {MAX_AGENT_ROWS:,}",
+        )
     if not 0 <= profiles <= 100_000:
         raise InputError(f"{profiles} profiles is out of range", key="--profiles", valid="0 to 100000")
     output_dir(out, f"{loaded.name}-deviate")

@@ -75,6 +75,15 @@ class GrovesDissolution:
         return net_utilities(values, outcome.allocation, outcome.transfers, self.shares)
 
 
+def utility_with_report(
+    mechanism: Mechanism, values: FloatArray, owner: IntArray, reports: FloatArray, partner: int, report: FloatArray
+) -> FloatArray:
+    """Partner's utility per round when only its own report is replaced by ``report``."""
+    profile = reports.copy()
+    profile[:, partner] = report
+    return mechanism.utilities(values, profile, owner)[:, partner]
+
+
 def paired_gains(
     mechanism: Mechanism,
     values: FloatArray,
@@ -84,12 +93,8 @@ def paired_gains(
     deviation_reports: FloatArray,
 ) -> FloatArray:
     """Per round: u_i(deviation, others' reports) - u_i(truth, others' reports), same draws."""
-    honest = reports.copy()
-    honest[:, partner] = values[:, partner]
-    lying = reports.copy()
-    lying[:, partner] = deviation_reports
-    truthful = mechanism.utilities(values, honest, owner)[:, partner]
-    return mechanism.utilities(values, lying, owner)[:, partner] - truthful
+    lying = utility_with_report(mechanism, values, owner, reports, partner, deviation_reports)
+    return lying - utility_with_report(mechanism, values, owner, reports, partner, values[:, partner])
 
 
 def exact_expected_gain(strategy: Strategy, dist: Distribution, n: int, share: float) -> float | None:

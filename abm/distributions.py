@@ -18,6 +18,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from abm.errors import InputError
+from abm.quadrature import integrate
 from abm.spec import Call, expect_numbers, parse_spec
 
 FloatArray = NDArray[np.float64]
@@ -54,8 +55,6 @@ class Distribution(ABC):
 
     def mean(self) -> float:
         """E[theta] = integral of 1 - F over [0, 1]."""
-        from abm.quadrature import integrate
-
         return integrate(lambda y: 1.0 - self.cdf(y), 0.0, 1.0, self.breakpoints())
 
     def median(self) -> float:

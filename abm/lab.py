@@ -18,7 +18,7 @@ import pandas as pd
 from abm import plots
 from abm.analysis import GAIN_TOLERANCE, estimate, gain_summary
 from abm.commitment import commitment_table, interval_against_n, interval_against_share, kappa_sweep
-from abm.deviation import GrovesDissolution, best_response, exact_expected_gain, paired_gains
+from abm.deviation import GrovesDissolution, best_response, exact_expected_gain, paired_gains, utility_with_report
 from abm.distributions import Distribution, parse_distribution
 from abm.engine import RoundStreams
 from abm.errors import InputError
@@ -86,9 +86,10 @@ def run_lab(
     rows = []
     for i in partners:
         others_truthful = all(s.is_truthful for j, s in enumerate(setup.strategies) if j != i)
+        truthful = utility_with_report(mechanism, values, owner, reports, i, values[:, i])
         for k, strategy in enumerate(strategies):
             deviation = strategy.report(values[:, i], owner == i, stream(scenario.seed, "deviation", i, k))
-            gains = paired_gains(mechanism, values, owner, reports, i, deviation)
+            gains = utility_with_report(mechanism, values, owner, reports, i, deviation) - truthful
             summary = gain_summary(gains).as_dict()
             exact = exact_expected_gain(strategy, setup.distribution, setup.n, float(setup.shares[i]))
             rows.append(

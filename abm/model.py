@@ -54,16 +54,18 @@ class DissolutionModel(mesa.Model):
         )
 
     def step(self) -> None:
-        """One round: commit, draw values, lottery, report, Groves, log."""
-        self.committed = all(p.commit() for p in self.partners) and self.broker.commit()
-        for partner in self.partners:
-            partner.draw_value()
+        """One round: commit, draw values, lottery, report, Groves, log.
+
+        Each partner draws from its own streams, so the order in which the
+        AgentSet visits them does not change any number.
+        """
+        partners = self.agents_by_type[PartnerAgent]
+        self.committed = all(partners.map("commit")) and self.broker.commit()
+        partners.do("draw_value")
         owner = self.broker.run_lottery()
-        for partner in self.partners:
-            partner.report(owner)
+        partners.do("report", owner)
         settlement: Settlement = self.broker.run_mechanism(self.partners, self.committed)
-        for partner in self.partners:
-            partner.settle(settlement)
+        partners.do("settle", settlement)
         self.datacollector.collect(self)
 
     def run_log(self) -> RunLog:
