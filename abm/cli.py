@@ -14,7 +14,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from typer._click import exceptions as cli_errors  # typer >= 0.2x vendors click here
+
+try:  # typer 0.29+ vendors its own copy of click
+    from typer._click import exceptions as cli_errors
+except ImportError:  # pragma: no cover - older typer on top of click
+    from click import exceptions as cli_errors  # type: ignore[no-redef]
 
 from abm.errors import InputError
 
