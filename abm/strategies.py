@@ -79,28 +79,15 @@ class Truthful(Strategy):
 
 
 @dataclass(frozen=True, repr=False)
-class Shade(Strategy):
-    """Report factor * value (factor in [0, 1]): a buyer's classic understatement."""
+class Scale(Strategy):
+    """Report factor * value: ``shade(f)`` (f in [0, 1]) understates, ``exaggerate(f)`` (f in [1, 10]) overstates."""
 
+    name: str
     factor: float
 
     @property
     def spec(self) -> str:
-        return f"shade({self.factor:g})"
-
-    def _raw(self, values, is_seller, uniforms):  # type: ignore[no-untyped-def]
-        return values * self.factor
-
-
-@dataclass(frozen=True, repr=False)
-class Exaggerate(Strategy):
-    """Report factor * value (factor in [1, 10]): a seller's classic overstatement."""
-
-    factor: float
-
-    @property
-    def spec(self) -> str:
-        return f"exaggerate({self.factor:g})"
+        return f"{self.name}({self.factor:g})"
 
     def _raw(self, values, is_seller, uniforms):  # type: ignore[no-untyped-def]
         return values * self.factor
@@ -205,9 +192,9 @@ def _build(call: Call, allow_role: bool = True) -> Strategy:
         expect_numbers(call, 0, "random")
         return Random()
     if name == "shade":
-        return Shade(_one_number(call, 0.0, 1.0, "shade(f) with f in [0, 1]"))
+        return Scale("shade", _one_number(call, 0.0, 1.0, "shade(f) with f in [0, 1]"))
     if name == "exaggerate":
-        return Exaggerate(_one_number(call, 1.0, 10.0, "exaggerate(f) with f in [1, 10]"))
+        return Scale("exaggerate", _one_number(call, 1.0, 10.0, "exaggerate(f) with f in [1, 10]"))
     if name == "bias":
         return Bias(_one_number(call, -1.0, 1.0, "bias(b) with b in [-1, 1]"))
     if name == "constant":
