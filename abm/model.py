@@ -44,6 +44,8 @@ class DissolutionModel(mesa.Model):
             model_reporters={
                 "committed": "committed",
                 "owner": lambda m: m.broker.owner,
+                "p_star": lambda m: m.setup.p_star,
+                "kappa": lambda m: m.setup.kappa,
                 "broker_revenue": lambda m: m.broker.revenue,
                 "gains_from_trade": lambda m: m.broker.gains,
                 "cumulative_revenue": lambda m: m.broker.cumulative_revenue,

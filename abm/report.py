@@ -106,6 +106,7 @@ def run_table(summary: dict) -> None:
     lines = [
         f"committed: {'yes' if committed else 'no (status quo every round)'}; "
         f"deficit rounds: {simulated['deficit_rounds']}; lowest round revenue: {fmt(simulated['min_round_revenue'])}"
+        + (" (zero up to float rounding)" if -1e-12 <= simulated["min_round_revenue"] < 0 else "")
     ]
     for name, deviation in summary["deviations"].items():
         lines.append(

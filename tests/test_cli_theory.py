@@ -89,7 +89,7 @@ def test_console_script_has_no_traceback() -> None:
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
 
 
-@pytest.mark.parametrize("command", [[], ["theory"], ["bilateral"]])
+@pytest.mark.parametrize("command", [[], ["theory"], ["bilateral"], ["run"], ["validate"], ["plot"], ["deviate"]])
 def test_help_explains_with_an_example(capsys: pytest.CaptureFixture[str], command: list[str]) -> None:
     code, out, _ = run(capsys, *command, "--help")
     assert code == 0

@@ -148,5 +148,8 @@ def test_datacollector_step_index_and_cumulative_utility() -> None:
         model.step()
     frame = model.datacollector.get_agenttype_vars_dataframe(type(model.partners[0]))
     assert len(frame) == 30
+    model_vars = model.datacollector.get_model_vars_dataframe()
+    assert (model_vars["p_star"] == model.setup.p_star).all() and (model_vars["kappa"] == model.setup.kappa).all()
+    assert set(model_vars.columns) >= {"committed", "owner", "broker_revenue", "gains_from_trade"}
     log = model.run_log()
     np.testing.assert_allclose(log.cumulative_utility[-1], log.settlement.utility.sum(axis=0), atol=1e-12)
