@@ -55,19 +55,9 @@ def simulate(scenario: Scenario, progress: Callable[[int], None] | None = None) 
 
 
 def theory_summary(setup: Setup) -> dict[str, object]:
-    """The exact side of summary.json (DESIGN.md, "Contracts")."""
+    """The exact side of summary.json (DESIGN.md, "Contracts"), partners by name."""
     th = setup.theory
-    return {
-        "p_star": th.p_star,
-        "x_star": th.x_star,
-        "kappa": th.kappa,
-        "kappa_interval": list(th.kappa_interval),
-        "partner_kappa_interval": list(th.partner_kappa_interval),
-        "gains_from_trade": th.gains_from_trade,
-        "vcg_deficit": th.vcg_deficit,
-        "broker_revenue": th.broker_revenue,
-        "seller_utility": th.seller_utility,
-        "buyer_utility": th.buyer_utility,
+    return th.as_dict() | {
         "partner_utility": dict(zip(setup.names, th.partner_utility, strict=True)),
         "ex_ante_ir": dict(zip(setup.names, th.ex_ante_ir, strict=True)),
     }
