@@ -91,12 +91,12 @@ def run_lab(
             deviation = strategy.report(values[:, i], owner == i, stream(scenario.seed, "deviation", i, k))
             gains = utility_with_report(mechanism, values, owner, reports, i, deviation) - truthful
             summary = gain_summary(gains).as_dict()
-            exact = exact_expected_gain(strategy, setup.distribution, setup.n, float(setup.shares[i]))
-            rows.append(
-                {"partner": setup.names[i], "strategy": strategy.spec}
-                | summary
-                | {"exact_gain": exact if others_truthful else None}
+            exact = (
+                exact_expected_gain(strategy, setup.distribution, setup.n, float(setup.shares[i]))
+                if others_truthful
+                else None
             )
+            rows.append({"partner": setup.names[i], "strategy": strategy.spec} | summary | {"exact_gain": exact})
             tick(1)
     battery = pd.DataFrame(rows)
 
