@@ -9,14 +9,13 @@ run on Proposition 1 and on test doubles that are not truthful.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import optimize
 
 from abm.distributions import Distribution
-from abm.mechanism.dissolution import groves_outcome, net_utilities
+from abm.mechanism.dissolution import Mechanism, utility_with_report
 from abm.quadrature import integrate
 from abm.strategies import RoleDependent, Strategy, parse_strategy
 
@@ -54,34 +53,6 @@ DEFAULT_BATTERY = (
     "role(seller=bias(0.1),buyer=bias(-0.1))",
 )
 BEST_RESPONSE_GRID = 1001
-
-
-class Mechanism(Protocol):
-    """Anything that turns values, reports and the lottery's owner into net utilities."""
-
-    def utilities(self, values: FloatArray, reports: FloatArray, owner: IntArray) -> FloatArray: ...
-
-
-@dataclass(frozen=True)
-class GrovesDissolution:
-    """Proposition 1 after Theorem 2's lottery, utilities against the original shares."""
-
-    p_star: float
-    kappa: float
-    shares: FloatArray
-
-    def utilities(self, values: FloatArray, reports: FloatArray, owner: IntArray) -> FloatArray:
-        outcome = groves_outcome(reports, owner, self.p_star, self.kappa)
-        return net_utilities(values, outcome.allocation, outcome.transfers, self.shares)
-
-
-def utility_with_report(
-    mechanism: Mechanism, values: FloatArray, owner: IntArray, reports: FloatArray, partner: int, report: FloatArray
-) -> FloatArray:
-    """Partner's utility per round when only its own report is replaced by ``report``."""
-    profile = reports.copy()
-    profile[:, partner] = report
-    return mechanism.utilities(values, profile, owner)[:, partner]
 
 
 def paired_gains(

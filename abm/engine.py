@@ -30,8 +30,7 @@ class RoundStreams:
 
     def draw_values(self, rounds: int) -> np.ndarray:
         """Step 2: values by inverse cdf, column i from partner i's own stream."""
-        columns = [self.setup.distribution.ppf(rng.random(rounds)) for rng in self.value_rngs]
-        return np.column_stack(columns) if columns else np.empty((rounds, 0))
+        return np.column_stack([self.setup.distribution.ppf(rng.random(rounds)) for rng in self.value_rngs])
 
     def draw_owner(self, rounds: int) -> np.ndarray:
         """Step 3: the lottery by shares."""

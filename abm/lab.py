@@ -18,11 +18,12 @@ import pandas as pd
 from abm import plots
 from abm.analysis import GAIN_TOLERANCE, estimate, gain_summary
 from abm.commitment import commitment_table, interval_against_n, interval_against_share, kappa_sweep
-from abm.deviation import GrovesDissolution, best_response, exact_expected_gain, paired_gains, utility_with_report
+from abm.deviation import best_response, exact_expected_gain, paired_gains
 from abm.distributions import Distribution, parse_distribution
 from abm.engine import RoundStreams
 from abm.errors import InputError
 from abm.io import atomic_directory, output_dir, write_json, write_parquet
+from abm.mechanism.dissolution import GrovesDissolution, utility_with_report
 from abm.mechanism.theory import dissolution_theory
 from abm.rounds import Setup
 from abm.scenario import Scenario

@@ -33,7 +33,6 @@ class DissolutionModel(mesa.Model):
     def __init__(self, scenario: Scenario, rng: int | None = None, setup: Setup | None = None) -> None:
         seed = scenario.seed if rng is None else int(rng)
         super().__init__(rng=seed)
-        self.seed_value = seed
         self.setup = setup if setup is not None else Setup.from_scenario(scenario)
         self.partners = [
             PartnerAgent(self, i, stream(seed, "values", i), stream(seed, "strategy", i)) for i in range(self.setup.n)

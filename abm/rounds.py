@@ -9,12 +9,19 @@ any number of rounds at once. Both engines call it, so both log the same numbers
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
 
 from abm.distributions import Distribution
-from abm.mechanism.dissolution import groves_outcome, net_utilities, realised_gains
+from abm.mechanism.dissolution import (
+    GrovesDissolution,
+    groves_outcome,
+    net_utilities,
+    realised_gains,
+    utility_with_report,
+)
 from abm.mechanism.theory import IR_TOLERANCE, Theory, dissolution_theory, role_terms
 from abm.scenario import Scenario
 from abm.strategies import Strategy
@@ -47,21 +54,21 @@ class Setup:
     def kappa(self) -> float:
         return self.theory.kappa
 
-    @property
+    @cached_property
     def partner_commits(self) -> tuple[bool, ...]:
         """Step 1: partner i commits iff its expected utility under its belief is >= 0."""
         return tuple(u >= -IR_TOLERANCE for u in self.believed_utility)
 
-    @property
+    @cached_property
     def broker_commits(self) -> bool:
         """The broker commits iff its expected revenue is >= 0 (always, by no deficit)."""
         return self.theory.broker_revenue >= -IR_TOLERANCE
 
-    @property
+    @cached_property
     def committed(self) -> bool:
         return all(self.partner_commits) and self.broker_commits
 
-    @property
+    @cached_property
     def liars(self) -> tuple[int, ...]:
         """Partners whose strategy may differ from the truth (their counterfactual is computed)."""
         return tuple(i for i, s in enumerate(self.strategies) if not s.is_truthful)
@@ -114,13 +121,9 @@ def settle(setup: Setup, values: FloatArray, owner: IntArray, reports: FloatArra
     outcome = groves_outcome(reports, owner, setup.p_star, setup.kappa)
     utility = net_utilities(values, outcome.allocation, outcome.transfers, setup.shares)
     if_truthful = utility.copy()
+    mechanism = GrovesDissolution(setup.p_star, setup.kappa, setup.shares)
     for i in setup.liars:
-        honest = reports.copy()
-        honest[:, i] = values[:, i]
-        counterfactual = groves_outcome(honest, owner, setup.p_star, setup.kappa)
-        if_truthful[:, i] = net_utilities(
-            values[:, i], counterfactual.allocation[:, i], counterfactual.transfers[:, i], setup.shares[i]
-        )
+        if_truthful[:, i] = utility_with_report(mechanism, values, owner, reports, i, values[:, i])
     return Settlement(
         allocation=outcome.allocation,
         transfer=outcome.transfers,

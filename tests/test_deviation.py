@@ -9,14 +9,13 @@ import pytest
 
 from abm.deviation import (
     DEFAULT_BATTERY,
-    GrovesDissolution,
     best_response,
     exact_expected_gain,
     paired_gains,
     parse_battery,
 )
 from abm.distributions import parse_distribution
-from abm.mechanism.dissolution import lottery
+from abm.mechanism.dissolution import GrovesDissolution, lottery
 from abm.mechanism.theory import dissolution_theory
 from abm.strategies import parse_strategy
 

@@ -2,12 +2,15 @@
 
 Every kernel is batch-first: reports are shaped ``(rounds, N)`` and the seller
 (sole owner after the lottery) is given per round, so one call serves one Mesa
-round or a million vectorized rounds alike.
+round or a million vectorized rounds alike. :class:`GrovesDissolution` wraps the
+kernel as a ``Mechanism`` (values, reports, owner -> net utilities), the form the
+round settlement and the truthfulness lab both use.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -133,3 +136,31 @@ def realised_gains(values: ArrayLike, winner: ArrayLike, seller: ArrayLike) -> F
     theta = np.atleast_2d(np.asarray(values, dtype=float))
     rows = np.arange(theta.shape[0])
     return theta[rows, np.asarray(winner)] - theta[rows, np.asarray(seller)]
+
+
+class Mechanism(Protocol):
+    """Anything that turns values, reports and the lottery's owner into net utilities."""
+
+    def utilities(self, values: FloatArray, reports: FloatArray, owner: IntArray) -> FloatArray: ...
+
+
+@dataclass(frozen=True)
+class GrovesDissolution:
+    """Proposition 1 after Theorem 2's lottery, utilities against the original shares."""
+
+    p_star: float
+    kappa: float
+    shares: FloatArray
+
+    def utilities(self, values: FloatArray, reports: FloatArray, owner: IntArray) -> FloatArray:
+        outcome = groves_outcome(reports, owner, self.p_star, self.kappa)
+        return net_utilities(values, outcome.allocation, outcome.transfers, self.shares)
+
+
+def utility_with_report(
+    mechanism: Mechanism, values: FloatArray, owner: IntArray, reports: FloatArray, partner: int, report: FloatArray
+) -> FloatArray:
+    """Partner's utility per round when only its own report is replaced by ``report``."""
+    profile = reports.copy()
+    profile[:, partner] = report
+    return mechanism.utilities(values, profile, owner)[:, partner]
