@@ -231,7 +231,7 @@ def deviate(
     """
     from abm.deviation import parse_battery
     from abm.io import output_dir
-    from abm.lab import DEFAULT_LAB_ROUNDS, run_lab, write_lab
+    from abm.lab import DEFAULT_LAB_ROUNDS, run_lab, split_names, write_lab
     from abm.progress import progress_bar
     from abm.report import lab_tables
     from abm.scenario import MAX_AGENT_ROWS, MAX_ROUNDS, load_scenario
@@ -248,7 +248,7 @@ def deviate(
     if not 0 <= profiles <= 100_000:
         raise InputError(f"{profiles} profiles is out of range", key="--profiles", valid="0 to 100000")
     output_dir(out, f"{loaded.name}-deviate")
-    chosen = partners.split(",") if partners else loaded.names
+    chosen = split_names(partners) or loaded.names
     total = len(chosen) * (len(battery) + 1)
     with progress_bar(total, f"{loaded.name}: deviations", enabled=not as_json) as advance:
         result = run_lab(loaded, battery, partners, count, profiles, grid, advance)

@@ -54,15 +54,20 @@ class LabResult:
     payload: dict[str, object]
 
 
+def split_names(names: str | None) -> list[str]:
+    """Distinct names of a comma-separated list, in order."""
+    return list(dict.fromkeys(name.strip() for name in (names or "").split(",") if name.strip()))
+
+
 def choose_partners(setup: Setup, names: str | None) -> list[int]:
     """Indices of the partners named in a comma-separated list (default: all)."""
-    if not names:
+    wanted = split_names(names)
+    if not wanted:
         return list(range(setup.n))
-    wanted = [name.strip() for name in names.split(",") if name.strip()]
     unknown = [name for name in wanted if name not in setup.names]
     if unknown:
         raise InputError(f"unknown partner {unknown[0]!r}", key="--partners", valid=", ".join(setup.names))
-    return [setup.names.index(name) for name in dict.fromkeys(wanted)]
+    return [setup.names.index(name) for name in wanted]
 
 
 def run_lab(

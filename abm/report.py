@@ -28,6 +28,11 @@ def fmt(value: object) -> str:
     return str(value)
 
 
+def fmt_ci(estimate: dict) -> str:
+    """A 95% confidence interval as [low, high]."""
+    return f"[{fmt(estimate['ci_low'])}, {fmt(estimate['ci_high'])}]"
+
+
 def print_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
     """Print a titled table; the first column left-aligned, the rest right-aligned."""
     table = Table(title=title, title_justify="left")
@@ -85,9 +90,7 @@ def run_table(summary: dict) -> None:
     for name, exact in theory["partner_utility"].items():
         est = simulated["partner_utility"][name]
         strategy = summary["scenario"]["strategies"][name]
-        rows.append(
-            (name, strategy, exact if committed else 0.0, est["mean"], f"[{fmt(est['ci_low'])}, {fmt(est['ci_high'])}]")
-        )
+        rows.append((name, strategy, exact if committed else 0.0, est["mean"], fmt_ci(est)))
     est = simulated["broker_revenue"]
     rows.append(
         (
@@ -95,7 +98,7 @@ def run_table(summary: dict) -> None:
             "-",
             theory["broker_revenue"] if committed else 0.0,
             est["mean"],
-            f"[{fmt(est['ci_low'])}, {fmt(est['ci_high'])}]",
+            fmt_ci(est),
         )
     )
     print_table(
@@ -111,7 +114,7 @@ def run_table(summary: dict) -> None:
     for name, deviation in summary["deviations"].items():
         lines.append(
             f"{name} ({deviation['strategy']}): mean gain vs truthful {fmt(deviation['mean_gain'])} "
-            f"[{fmt(deviation['ci_low'])}, {fmt(deviation['ci_high'])}], "
+            f"{fmt_ci(deviation)}, "
             f"rounds where lying paid: {deviation['rounds_with_positive_gain']}"
         )
     for name, info in summary["commitment"]["partners"].items():
